@@ -1,0 +1,47 @@
+#!/bin/bash
+# Build the guest initramfs: busybox-static, the selftests and samples of
+# the series (compiled statically from build/$1), and the rig's own
+# scenario programs from tests/.  Output: build/initramfs-$1.cpio.gz
+. "$(dirname "$0")/lib.sh"
+
+which=${1:-linux}
+src=$BUILD/$which
+root=$BUILD/initramfs-$which
+hdr=$src/obj/hdrs
+[ -x /bin/busybox ] && file -L /bin/busybox | grep -q static ||
+	apt-get install -y busybox-static >&2
+make -s -C "$src" O=obj INSTALL_HDR_PATH=hdrs headers_install >/dev/null
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,tests}
+cp /bin/busybox "$root/bin/busybox"
+cp "$TOP/scripts/guest-init" "$root/init"
+cflags="-static -O2 -Wall -Wno-unused-function -D_GNU_SOURCE -pthread -I$hdr/include"
+
+: >"$root/tests/list"
+# Kernel selftests, in the order listed in tests/selftests.list.
+while read -r f _; do
+	case "$f" in '' | \#*) continue ;; esac
+	[ -f "$src/$f" ] || { say "skip $f: not in build/$which"; continue; }
+	name=$(basename "$f" .c)
+	gcc $cflags -I"$(dirname "$src/$f")" -I"$src/tools/testing/selftests" \
+		-o "$root/tests/$name" "$src/$f" -lm
+	echo "$name" >>"$root/tests/list"
+done <"$TOP/tests/selftests.list"
+# Host-driven scenario tests of the rig, run after the selftests.
+for f in "$TOP"/tests/guest/*.c; do
+	[ -e "$f" ] || continue
+	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$(basename "$f" .c)" "$f"
+	echo "$(basename "$f" .c)" >>"$root/tests/list"
+done
+# Guest programs of `make demo`.
+for f in "$TOP"/demo/*.c; do
+	[ -e "$f" ] || continue
+	gcc $cflags -o "$root/bin/$(basename "$f" .c)" "$f"
+done
+for f in ${EXTRA_TESTS:-}; do
+	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$(basename "$f" .c)" "$TOP/$f"
+	echo "$(basename "$f" .c)" >>"$root/tests/list"
+done
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/initramfs-$which.cpio.gz"
+say "initramfs: $(wc -l <"$root/tests/list") test programs"

@@ -1,0 +1,30 @@
+# Shared settings for the rig scripts.  Sourced, not executed.
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$TOP/build
+BASE_PKG=linux-source-6.12
+BASE_VER=${BASE_VER:-6.12.117-1~deb12u1}
+TARBALL=/usr/src/linux-source-6.12.tar.xz
+# Fixed identity and dates make the base commit and `make export` reproducible.
+export GIT_AUTHOR_NAME="keep-ue-mapped rig" GIT_AUTHOR_EMAIL="rig@localhost"
+export GIT_COMMITTER_NAME="keep-ue-mapped rig" GIT_COMMITTER_EMAIL="rig@localhost"
+export CCACHE_DIR=${CCACHE_DIR:-/var/cache/keep-ue-mapped-ccache}
+export CCACHE_BASEDIR=$BUILD
+export CCACHE_COMPILERCHECK=content
+
+say() { printf '%s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installed version of the base package, or empty.
+base_version() { dpkg-query -W -f='${Version}' "$BASE_PKG" 2>/dev/null || true; }
+
+# Stable patch-ids of the commits base..HEAD in tree $1, one per line.
+tree_patch_ids() {
+	git -C "$1" rev-list --reverse base..HEAD | while read -r c; do
+		git -C "$1" show "$c" | git patch-id --stable | cut -d' ' -f1
+	done
+}
+
+# Patch files of the series (cover letter excluded), in apply order.
+series_files() { ls "$TOP"/patches/[0-9]*.patch 2>/dev/null | grep -v '/0000-' || true; }

@@ -1,0 +1,49 @@
+#!/bin/bash
+# run-vm.sh KERNEL INITRAMFS OUTDIR [TESTS]
+# Boot the guest under TCG, run the test programs (all, or the
+# comma-separated TESTS), and judge the run.  Writes OUTDIR/console.log
+# (kernel) and OUTDIR/tap.log (tests).  Prints "N passed, N failed, N skipped"
+# and exits non-zero on any failure, panic, hang or kernel splat.
+. "$(dirname "$0")/lib.sh"
+
+kernel=$1 initrd=$2 out=$3 tests=${4:-}
+timeout=${VM_TIMEOUT:-1200}
+mkdir -p "$out"
+rm -f "$out"/{console,tap,vmhost}.log "$out"/*.sock
+append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1"
+append+=" hugepagesz=2M hugepages=160 hugepagesz=1G hugepages=4"
+append+=" ${GUEST_APPEND:-} rig.tests=$tests"
+
+timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu Skylake-Server \
+	-machine q35 -smp 2 -m 8G -nographic -no-reboot \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	-serial file:"$out/console.log" -serial file:"$out/tap.log" \
+	-chardev socket,id=req,path="$out/req.sock",server=on,wait=off \
+	-serial chardev:req -qmp unix:"$out/qmp.sock",server=on,wait=off \
+	${QEMU_EXTRA:-} >"$out/qemu.log" 2>&1 &
+qemu=$!
+python3 "$TOP/scripts/vmhost.py" "$out/qmp.sock" "$out/req.sock" 2>"$out/vmhost.log" &
+wait $qemu
+rc=$?
+wait 2>/dev/null || true
+
+fail=0
+bad() { say "FAIL: $*"; fail=1; }
+[ $rc -eq 124 ] || [ $rc -eq 137 ] && bad "guest hung: no exit within ${timeout}s"
+grep -q '^RIG-DONE' "$out/tap.log" || bad "guest did not finish its tests (panic, hang or crash)"
+splat=$(grep -E 'WARNING:|BUG:|Kernel panic|Oops|general protection fault|KASAN|UBSAN|possible recursive locking|circular locking|lockdep' "$out/console.log" | head -5)
+[ -z "$splat" ] || bad "kernel splat on the console:"$'\n'"$splat"
+
+# A program that exits non-zero without reporting a TAP failure still fails.
+crashed=$(awk '/^RIG-TEST-BEGIN/ {t=$2; nf=0} /^not ok/ {nf++}
+	/^RIG-TEST-END/ {if ($3 != "rc=0" && nf == 0) print t}' "$out/tap.log")
+[ -z "$crashed" ] || bad "test program(s) failed without a TAP failure: $crashed"
+passed=$(grep -cE '^ok [0-9]+ ' "$out/tap.log" | head -1)
+skipped=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out/tap.log" | head -1)
+failed=$(grep -cE '^not ok [0-9]+ ' "$out/tap.log" | head -1)
+passed=$((passed - skipped))
+grep -E '^not ok [0-9]+ ' "$out/tap.log" | sed 's/^/  /' >&2 || true
+[ -n "$crashed" ] && failed=$((failed + $(echo "$crashed" | wc -w)))
+[ $fail -eq 1 ] && [ "$failed" -eq 0 ] && failed=1
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $fail -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,34 @@
+#!/bin/bash
+# make test: run the regression suites on the unpatched base kernel, then
+# everything on the patched kernel; fail on any failure, splat, panic or
+# hang, and on any test that passes on the base but not on the patched kernel.
+. "$(dirname "$0")/lib.sh"
+
+out=$BUILD/test
+regress=iommufd,iommufd_fail_nth
+mkdir -p "$out"
+names() { sed -nE 's/^ok [0-9]+ ([^#]*[^ #]) *$/\1/p' "$1" | sort; }
+
+say "== base $(cat "$BUILD/linux/.git/base-version"), unpatched: $regress"
+base_summary=$("$TOP/scripts/run-vm.sh" "$BUILD/bzImage-base" \
+	"$BUILD/initramfs-linux.cpio.gz" "$out/base" "$regress") || true
+say "   base: $base_summary"
+
+say "== base $(cat "$BUILD/linux/.git/base-version") + $(series_files | wc -l) patches: all tests"
+rc=0
+summary=$("$TOP/scripts/run-vm.sh" "$BUILD/bzImage-linux" \
+	"$BUILD/initramfs-linux.cpio.gz" "$out/linux" "${TESTS:-}") || rc=1
+
+# Keep-passing: every test that passes on the base passes here.
+lost=$(comm -23 <(names "$out/base/tap.log") <(names "$out/linux/tap.log"))
+if [ -n "$lost" ]; then
+	say "FAIL: passing on the base kernel but not on the patched one:"
+	say "$lost"
+	rc=1
+fi
+grep -E '^# (Totals|PASSED|FAILED)|^RIG-TEST-END' "$out/linux/tap.log" >&2 || true
+say "logs: $out/linux/{console,tap}.log"
+set -- $summary
+nlost=$(printf '%s' "$lost" | grep -c . || true)
+echo "${1:-0} passed, $(( ${3:-1} + nlost )) failed, ${5:-0} skipped"
+exit $rc
