@@ -37,7 +37,7 @@ done
 # Guest programs of `make demo`.
 for f in "$TOP"/demo/*.c; do
 	[ -e "$f" ] || continue
-	gcc $cflags -o "$root/bin/$(basename "$f" .c)" "$f"
+	gcc $cflags -o "$root/tests/$(basename "$f" .c)" "$f"
 done
 for f in ${EXTRA_TESTS:-}; do
 	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$(basename "$f" .c)" "$TOP/$f"
