@@ -31,16 +31,17 @@ fail=0
 bad() { say "FAIL: $*"; fail=1; }
 [ $rc -eq 124 ] || [ $rc -eq 137 ] && bad "guest hung: no exit within ${timeout}s"
 grep -q '^RIG-DONE' "$out/tap.log" || bad "guest did not finish its tests (panic, hang or crash)"
-splat=$(grep -E 'WARNING:|BUG:|Kernel panic|Oops|general protection fault|KASAN|UBSAN|possible recursive locking|circular locking|lockdep' "$out/console.log" | head -5)
+splat=$(grep -E 'WARNING:|BUG:|Kernel panic|Oops|general protection fault|KASAN|UBSAN|possible recursive locking|circular locking dependency|inconsistent lock state' "$out/console.log" | head -5 || true)
 [ -z "$splat" ] || bad "kernel splat on the console:"$'\n'"$splat"
 
 # A program that exits non-zero without reporting a TAP failure still fails.
 crashed=$(awk '/^RIG-TEST-BEGIN/ {t=$2; nf=0} /^not ok/ {nf++}
 	/^RIG-TEST-END/ {if ($3 != "rc=0" && nf == 0) print t}' "$out/tap.log")
 [ -z "$crashed" ] || bad "test program(s) failed without a TAP failure: $crashed"
-passed=$(grep -cE '^ok [0-9]+ ' "$out/tap.log" | head -1)
-skipped=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out/tap.log" | head -1)
-failed=$(grep -cE '^not ok [0-9]+ ' "$out/tap.log" | head -1)
+count() { grep -cE "$1" "$out/tap.log" || true; }
+passed=$(count '^ok [0-9]+ ')
+skipped=$(count '^ok [0-9]+ .*# SKIP')
+failed=$(count '^not ok [0-9]+ ')
 passed=$((passed - skipped))
 grep -E '^not ok [0-9]+ ' "$out/tap.log" | sed 's/^/  /' >&2 || true
 [ -n "$crashed" ] && failed=$((failed + $(echo "$crashed" | wc -w)))

@@ -6,6 +6,7 @@
 #ifndef RIG_HOST_H
 #define RIG_HOST_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,8 @@ static inline int rig_host_mce(uint64_t pa)
 	}
 	while (len < (int)sizeof(buf) - 1) {
 		n = read(fd, buf + len, 1);
+		if (n < 0 && errno == EINTR)	/* e.g. the SIGBUS we asked for */
+			continue;
 		if (n <= 0 || buf[len] == '\n')
 			break;
 		len++;
