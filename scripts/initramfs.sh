@@ -34,14 +34,11 @@ for f in "$TOP"/tests/guest/*.c; do
 	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$(basename "$f" .c)" "$f"
 	echo "$(basename "$f" .c)" >>"$root/tests/list"
 done
-# Guest programs of `make demo`.
-for f in "$TOP"/demo/*.c; do
+# Programs run only on request (rig.tests=/rig.extra=): make demo, and the
+# failure demos of make test DEMO_FAIL=fail|panic|hang.
+for f in "$TOP"/demo/*.c "$TOP"/tests/demo/*.c; do
 	[ -e "$f" ] || continue
-	gcc $cflags -o "$root/tests/$(basename "$f" .c)" "$f"
-done
-for f in ${EXTRA_TESTS:-}; do
-	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$(basename "$f" .c)" "$TOP/$f"
-	echo "$(basename "$f" .c)" >>"$root/tests/list"
+	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$(basename "$f" .c)" "$f"
 done
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/initramfs-$which.cpio.gz"
 say "initramfs: $(wc -l <"$root/tests/list") test programs"

@@ -23,13 +23,19 @@ timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu Skylake-Server \
 	${QEMU_EXTRA:-} >"$out/qemu.log" 2>&1 &
 qemu=$!
 python3 "$TOP/scripts/vmhost.py" "$out/qmp.sock" "$out/req.sock" 2>"$out/vmhost.log" &
-wait $qemu
-rc=$?
-wait 2>/dev/null || true
+host=$!
+rc=0
+wait $qemu || rc=$?
+kill $host 2>/dev/null || true
+wait $host 2>/dev/null || true
 
 fail=0
 bad() { say "FAIL: $*"; fail=1; }
-[ $rc -eq 124 ] || [ $rc -eq 137 ] && bad "guest hung: no exit within ${timeout}s"
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	bad "guest hung: no exit within ${timeout}s"
+elif [ $rc -ne 0 ]; then
+	bad "qemu exited with $rc: $(tail -3 "$out/qemu.log")"
+fi
 grep -q '^RIG-DONE' "$out/tap.log" || bad "guest did not finish its tests (panic, hang or crash)"
 splat=$(grep -E 'WARNING:|BUG:|Kernel panic|Oops|general protection fault|KASAN|UBSAN|possible recursive locking|circular locking dependency|inconsistent lock state' "$out/console.log" | head -5 || true)
 [ -z "$splat" ] || bad "kernel splat on the console:"$'\n'"$splat"

@@ -16,6 +16,11 @@ say "   base: $base_summary"
 
 say "== base $(cat "$BUILD/linux/.git/base-version") + $(series_files | wc -l) patches: all tests"
 rc=0
+if [ -n "${DEMO_FAIL:-}" ]; then
+	say "   DEMO_FAIL=$DEMO_FAIL: adding demo_$DEMO_FAIL, this run must fail"
+	export GUEST_APPEND="rig.extra=demo_$DEMO_FAIL"
+	[ "$DEMO_FAIL" = hang ] && export VM_TIMEOUT=120
+fi
 summary=$("$TOP/scripts/run-vm.sh" "$BUILD/bzImage-linux" \
 	"$BUILD/initramfs-linux.cpio.gz" "$out/linux" "${TESTS:-}") || rc=1
 
