@@ -11,11 +11,11 @@ timeout=${VM_TIMEOUT:-1200}
 mkdir -p "$out"
 rm -f "$out"/{console,tap,vmhost}.log "$out"/*.sock
 append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1"
-append+=" hugepagesz=2M hugepages=160 hugepagesz=1G hugepages=4"
+append+=" hugepagesz=2M hugepages=160 hugepagesz=1G hugepages=${HUGE_1G:-14}"
 append+=" ${GUEST_APPEND:-} rig.tests=$tests"
 
 timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu Skylake-Server \
-	-machine q35 -smp 2 -m 8G -nographic -no-reboot \
+	-machine q35 -smp 2 -m 16G -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-serial file:"$out/console.log" -serial file:"$out/tap.log" \
 	-chardev socket,id=req,path="$out/req.sock",server=on,wait=off \
