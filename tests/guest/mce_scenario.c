@@ -3,6 +3,9 @@
  * Host-driven scenario: the host injects a real machine check (QEMU `mce`,
  * SRAO) at the guest physical address of one base page inside a HugeTLB
  * memfd page. The process is early-kill, so it gets BUS_MCEERR_AO.
+ * Default policy: the error is reported for the whole hugepage, which is
+ * unmapped. MFD_MF_KEEP_UE_MAPPED: it is reported for the base page, and
+ * the rest of the hugepage stays mapped with its data.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +19,9 @@
 
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
+#endif
+#ifndef MFD_MF_KEEP_UE_MAPPED
+#define MFD_MF_KEEP_UE_MAPPED 0x0020U
 #endif
 
 static volatile sig_atomic_t got;
@@ -44,6 +50,10 @@ FIXTURE_VARIANT(mce) {
 
 FIXTURE_VARIANT_ADD(mce, default_2m) { .shift = 21, };
 FIXTURE_VARIANT_ADD(mce, default_1g) { .shift = 30, };
+FIXTURE_VARIANT_ADD(mce, keep_2m) {
+	.shift = 21, .mfd_flags = MFD_MF_KEEP_UE_MAPPED, };
+FIXTURE_VARIANT_ADD(mce, keep_1g) {
+	.shift = 30, .mfd_flags = MFD_MF_KEEP_UE_MAPPED, };
 
 FIXTURE_SETUP(mce)
 {
@@ -60,7 +70,8 @@ FIXTURE_SETUP(mce)
 	self->map = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
 			 self->fd, 0);
 	ASSERT_NE(MAP_FAILED, self->map);
-	self->map[0] = 1;
+	for (size_t off = 0; off < self->len; off += 64 * 1024)
+		*(size_t *)(self->map + off) = off;
 	ASSERT_EQ(0, prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY,
 			   0, 0));
 }
@@ -86,8 +97,18 @@ TEST_F(mce, srao_in_hugepage)
 	ASSERT_EQ(1, got);
 	ASSERT_EQ(BUS_MCEERR_AO, code);
 	ASSERT_EQ(self->map + 7 * 4096, addr);
-	/* 6.12 default: the whole hugepage is reported and unmapped. */
-	ASSERT_EQ(variant->shift, lsb);
+	if (!variant->mfd_flags) {
+		/* 6.12 default: the whole hugepage is reported and unmapped. */
+		ASSERT_EQ(variant->shift, lsb);
+		return;
+	}
+	/* Kept: one base page lost; the rest is mapped, same data. */
+	ASSERT_EQ(12, lsb);
+	got = 0;
+	for (size_t off = 0; off < self->len; off += 64 * 1024)
+		ASSERT_EQ(off, *(size_t *)(self->map + off));
+	ASSERT_EQ(0, got);
+	ASSERT_EQ(pa & ~4095ULL, rig_virt_to_phys(victim) & ~4095ULL);
 }
 
 TEST_HARNESS_MAIN
