@@ -36,7 +36,7 @@ for f in "$TOP"/tests/guest/*.c; do
 done
 # Programs run only on request (rig.tests=/rig.extra=): make demo, and the
 # failure demos of make test DEMO_FAIL=fail|panic|hang.
-for f in "$TOP"/demo/*.c "$TOP"/tests/demo/*.c; do
+for f in "$TOP"/demo/*.c "$TOP"/tests/demo/*.c "$TOP"/bench/*.c; do
 	[ -e "$f" ] || continue
 	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$(basename "$f" .c)" "$f"
 done

@@ -26,10 +26,10 @@ summary=$("$TOP/scripts/run-vm.sh" "$BUILD/bzImage-linux" \
 
 # The HugeTLB policy again with HVO on. 1 GiB pages come from the run-time
 # allocator: with HVO, boot-time gigantic pages hit a 6.12.117 warning.
-say "== same kernel, hugetlb_free_vmemmap=on: hugetlb_ue_policy"
+say "== same kernel, hugetlb_free_vmemmap=on: hugetlb_ue_policy, hvo_pool_shrink"
 hvo_summary=$(HUGE_1G=0 GUEST_APPEND="hugetlb_free_vmemmap=on rig.hp1g=14 ${GUEST_APPEND:-}" \
 	"$TOP/scripts/run-vm.sh" "$BUILD/bzImage-linux" \
-	"$BUILD/initramfs-linux.cpio.gz" "$out/linux-hvo" hugetlb_ue_policy) || rc=1
+	"$BUILD/initramfs-linux.cpio.gz" "$out/linux-hvo" hugetlb_ue_policy,hvo_pool_shrink) || rc=1
 say "   HVO: $hvo_summary"
 
 # Keep-passing: every test that passes on the base passes here.
