@@ -21,12 +21,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#ifndef MFD_HUGE_SHIFT
-#define MFD_HUGE_SHIFT 26
-#endif
-#ifndef MFD_MF_KEEP_UE_MAPPED
-#define MFD_MF_KEEP_UE_MAPPED 0x0020U
-#endif
+#include "rig_memfd.h"
+
 #define PG 4096UL
 #define HP (1UL << 30)
 #define NRPATH "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"

@@ -16,12 +16,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#ifndef MFD_HUGE_SHIFT
-#define MFD_HUGE_SHIFT 26
-#endif
-#ifndef MFD_MF_KEEP_UE_MAPPED
-#define MFD_MF_KEEP_UE_MAPPED 0x0020U
-#endif
+#include "rig_memfd.h"
+
 #define PG 4096UL
 
 static sigjmp_buf jb;

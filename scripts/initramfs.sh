@@ -16,7 +16,7 @@ rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,tests}
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/scripts/guest-init" "$root/init"
-cflags="-static -O2 -Wall -Wno-unused-function -D_GNU_SOURCE -pthread -I$hdr/include"
+cflags="-static -O2 -Wall -Wno-unused-function -D_GNU_SOURCE -pthread -I$hdr/include -I$TOP/tests/guest"
 
 : >"$root/tests/list"
 # Kernel selftests, in the order listed in tests/selftests.list.

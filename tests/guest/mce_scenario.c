@@ -14,15 +14,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 
+#include "rig_memfd.h"
+
 #include "kselftest_harness.h"
 #include "rig_host.h"
 
-#ifndef MFD_HUGE_SHIFT
-#define MFD_HUGE_SHIFT 26
-#endif
-#ifndef MFD_MF_KEEP_UE_MAPPED
-#define MFD_MF_KEEP_UE_MAPPED 0x0020U
-#endif
 
 static volatile sig_atomic_t got;
 static volatile int code;
