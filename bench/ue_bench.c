@@ -5,8 +5,10 @@
  *   usable  bytes of the hugepage that load without SIGBUS and that no
  *           SIGBUS reported as lost ([si_addr, si_addr + 2^lsb))
  *   inject  mean time of one MADV_HWPOISON call (the memory_failure path)
- *   offline time of the ftruncate(0) that gives the hugepage up, until
- *           nr_hugepages has dropped (keep) or the call returned (default)
+ *   offline time from ftruncate(0) until the hugepage is offlined (keep:
+ *           the poisoned page is no longer part of a hugepage in
+ *           /proc/kpageflags) or until the call returned (default, which
+ *           offlines nothing)
  * Usage: ue_bench default|keep     prints one line per k
  */
 #include <pthread.h>
@@ -65,6 +67,34 @@ static void *poison(void *addr)
 	return NULL;
 }
 
+#define KPF_HUGE 17
+
+static uint64_t pfn_flags(uint64_t pfn)
+{
+	uint64_t flags = 0;
+	int fd = open("/proc/kpageflags", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &flags, 8, pfn * 8) != 8)
+		flags = 0;
+	close(fd);
+	return flags;
+}
+
+static uint64_t pfn_of(void *addr)
+{
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, 8, (uintptr_t)addr / PG * 8) != 8)
+		ent = 0;
+	close(fd);
+	return ent & ((1ULL << 55) - 1);
+}
+
 static long nr(void)
 {
 	char buf[32] = "";
@@ -103,6 +133,7 @@ int main(int argc, char **argv)
 		size_t off, usable = 0;
 		long nr0 = nr();
 		double t0, off_time;
+		uint64_t pfn;
 		pthread_t th;
 		char *m;
 
@@ -133,10 +164,12 @@ int main(int argc, char **argv)
 			if (!reported_lost(m + off))
 				usable += PG;
 		}
+		pfn = pfn_of(m + PG);
 		munmap(m, HP);
 		t0 = now();
 		ftruncate(fd, 0);
-		while (keep && nr() == nr0 && now() - t0 < 10)
+		while (keep && (nr() == nr0 || pfn_flags(pfn) & (1ULL << KPF_HUGE)) &&
+		       now() - t0 < 10)
 			usleep(100);
 		off_time = now() - t0;
 		close(fd);

@@ -2,7 +2,8 @@
 /*
  * make demo: what one poisoned 4 KiB page costs in a 2 MiB and a 1 GiB
  * HugeTLB memfd page. Prints one readable line per case.
- * Usage: ue_demo [keep]   (keep: create the memfd with MFD_MF_KEEP_UE_MAPPED)
+ * Usage: ue_demo [keep]   (keep: create the memfd with MFD_MF_KEEP_UE_MAPPED;
+ *                          without it, a private anonymous 2 MiB page too)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +58,7 @@ static long hp(size_t sz, const char *what)
 	return atol(buf);
 }
 
+/* keep: 1 memfd with the flag, 0 memfd without, -1 private anonymous. */
 static void run(int shift, int keep)
 {
 	size_t sz = 1UL << shift, off, ok = 0;
@@ -65,16 +67,26 @@ static void run(int shift, int keep)
 	pthread_t th;
 	char *m;
 
-	fd = memfd_create("demo", MFD_HUGETLB | (shift << MFD_HUGE_SHIFT) |
+	fd = keep < 0 ? -2 :
+	     memfd_create("demo", MFD_HUGETLB | (shift << MFD_HUGE_SHIFT) |
 			  (keep ? MFD_MF_KEEP_UE_MAPPED : 0));
-	if (fd < 0) {
+	if (fd == -1) {
 		printf("%-5s %-13s memfd_create failed: %s\n",
 		       shift == 21 ? "2MiB" : "1GiB", keep ? "keep" : "default",
 		       strerror(errno));
 		return;
 	}
-	ftruncate(fd, sz);
-	m = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (keep < 0)
+		m = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	else if (ftruncate(fd, sz) == 0)
+		m = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	else
+		m = MAP_FAILED;
+	if (m == MAP_FAILED) {
+		printf("mmap failed: %s\n", strerror(errno));
+		return;
+	}
 	for (off = 0; off < sz; off += PG)
 		*(volatile uint64_t *)(m + off) = off;
 	lsb = 0;
@@ -92,16 +104,18 @@ static void run(int shift, int keep)
 			ok++;
 		armed = 0;
 	}
+	long poisoned_nr = hp(sz, "nr_hugepages");
+
 	munmap(m, sz);
-	close(fd);
-	for (int i = 0; i < 200 && hp(sz, "nr_hugepages") == tot0 && keep; i++)
-		usleep(10000);
+	if (fd >= 0)
+		close(fd);
 	long tot1 = hp(sz, "nr_hugepages"), free1 = hp(sz, "free_hugepages");
 	long stuck = (tot1 - free1) - (tot0 - free0);
 	printf("%-5s %-8s SIGBUS si_addr_lsb=%-2d  usable 4K pages: %6zu of %6zu"
-	       "  after close: %ld hugepage(s) stuck in the pool, %ld offlined\n",
-	       shift == 21 ? "2MiB" : "1GiB", keep ? "keep" : "default",
-	       first_lsb, ok, sz / PG, stuck, tot0 - tot1);
+	       "  nr_hugepages -%ld at the error; after close: %ld hugepage(s) stuck in the pool, %ld offlined\n",
+	       shift == 21 ? "2MiB" : "1GiB",
+	       keep < 0 ? "anon" : keep ? "keep" : "default",
+	       first_lsb, ok, sz / PG, tot0 - poisoned_nr, stuck, tot0 - tot1);
 }
 
 int main(int argc, char **argv)
@@ -112,6 +126,8 @@ int main(int argc, char **argv)
 
 	sigaction(SIGBUS, &sa, NULL);
 	setvbuf(stdout, NULL, _IONBF, 0);
+	if (!keep)
+		run(21, -1);
 	run(21, keep);
 	run(30, keep);
 	return 0;

@@ -22,7 +22,7 @@ cflags="-static -O2 -Wall -Wno-unused-function -D_GNU_SOURCE -pthread -I$hdr/inc
 # Kernel selftests, in the order listed in tests/selftests.list.
 while read -r f _; do
 	case "$f" in '' | \#*) continue ;; esac
-	[ -f "$src/$f" ] || { say "skip $f: not in build/$which"; continue; }
+	[ -f "$src/$f" ] || die "$f (tests/selftests.list) is not in build/$which"
 	name=$(basename "$f" .c)
 	gcc $cflags -I"$(dirname "$src/$f")" -I"$src/tools/testing/selftests" \
 		-o "$root/tests/$name" "$src/$f" -lm

@@ -11,11 +11,11 @@ timeout=${VM_TIMEOUT:-1200}
 mkdir -p "$out"
 rm -f "$out"/{console,tap,vmhost}.log "$out"/*.sock
 append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1"
-append+=" hugepagesz=2M hugepages=160 hugepagesz=1G hugepages=${HUGE_1G:-14}"
+append+=" hugepagesz=2M hugepages=160 hugepagesz=1G hugepages=${HUGE_1G:-16}"
 append+=" ${GUEST_APPEND:-} rig.tests=$tests"
 
 timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu Skylake-Server \
-	-machine q35 -smp 2 -m 16G -nographic -no-reboot \
+	-machine q35 -smp 2 -m 18G -nographic -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-serial file:"$out/console.log" -serial file:"$out/tap.log" \
 	-chardev socket,id=req,path="$out/req.sock",server=on,wait=off \
@@ -37,7 +37,7 @@ elif [ $rc -ne 0 ]; then
 	bad "qemu exited with $rc: $(tail -3 "$out/qemu.log")"
 fi
 grep -q '^RIG-DONE' "$out/tap.log" || bad "guest did not finish its tests (panic, hang or crash)"
-splat=$(grep -E 'WARNING:|BUG:|Kernel panic|Oops|general protection fault|KASAN|UBSAN|possible recursive locking|circular locking dependency|inconsistent lock state' "$out/console.log" | head -5 || true)
+splat=$(grep -E 'WARNING:|BUG:|BUG [a-z0-9_-]+ \(|Kernel panic|Oops|general protection fault|KASAN|UBSAN|possible recursive locking|circular locking dependency|inconsistent lock state|INFO: task .* blocked|detected stalls|soft lockup' "$out/console.log" | head -5 || true)
 [ -z "$splat" ] || bad "kernel splat on the console:"$'\n'"$splat"
 
 # A program that exits non-zero without reporting a TAP failure still fails.

@@ -5,17 +5,22 @@
 . "$(dirname "$0")/lib.sh"
 
 out=$BUILD/test
-regress=iommufd,iommufd_fail_nth
+# The regression suites, and the tests that record the default policy.
+regress=iommufd,iommufd_fail_nth,hugetlb_ue_policy:-f:hugetlb_ue
+regress+=,mce_scenario:-v:default_2m:-v:default_1g
 mkdir -p "$out"
 names() { sed -nE 's/^ok [0-9]+ ([^#]*[^ #]) *$/\1/p' "$1" | sort; }
 
 say "== base $(cat "$BUILD/linux/.git/base-version"), unpatched: $regress"
+rc=0
 base_summary=$("$TOP/scripts/run-vm.sh" "$BUILD/bzImage-base" \
-	"$BUILD/initramfs-linux.cpio.gz" "$out/base" "$regress") || true
+	"$BUILD/initramfs-linux.cpio.gz" "$out/base" "$regress") || {
+	say "FAIL: the unpatched base did not pass its own run; no baseline"
+	rc=1
+}
 say "   base: $base_summary"
 
 say "== base $(cat "$BUILD/linux/.git/base-version") + $(series_files | wc -l) patches: all tests"
-rc=0
 if [ -n "${DEMO_FAIL:-}" ]; then
 	say "   DEMO_FAIL=$DEMO_FAIL: adding demo_$DEMO_FAIL, this run must fail"
 	export GUEST_APPEND="rig.extra=demo_$DEMO_FAIL"
@@ -31,6 +36,8 @@ hvo_summary=$(HUGE_1G=0 GUEST_APPEND="hugetlb_free_vmemmap=on rig.hp1g=14 ${GUES
 	"$TOP/scripts/run-vm.sh" "$BUILD/bzImage-linux" \
 	"$BUILD/initramfs-linux.cpio.gz" "$out/linux-hvo" hugetlb_ue_policy,hvo_pool_shrink) || rc=1
 say "   HVO: $hvo_summary"
+grep -q 'hugetlb_optimize_vmemmap=1' "$out/linux-hvo/tap.log" ||
+	{ say "FAIL: the HVO boot did not have HVO on"; rc=1; }
 
 # Keep-passing: every test that passes on the base passes here.
 lost=$(comm -23 <(names "$out/base/tap.log") <(names "$out/linux/tap.log"))
@@ -45,5 +52,12 @@ set -- $summary
 p=${1:-0} f=${3:-1} s=${5:-0}
 set -- $hvo_summary
 nlost=$(printf '%s' "$lost" | grep -c . || true)
-echo "$((p + ${1:-0})) passed, $((f + ${3:-1} + nlost)) failed, $((s + ${5:-0})) skipped"
+s=$((s + ${5:-0}))
+# On the patched kernel every test must run: a skip hides a missing feature.
+if [ "$s" -ne 0 ]; then
+	say "FAIL: $s test(s) skipped on the patched kernel:"
+	grep -hE '^ok [0-9]+ .*# SKIP' "$out/linux/tap.log" "$out/linux-hvo/tap.log" >&2 || true
+	rc=1
+fi
+echo "$((p + ${1:-0})) passed, $((f + ${3:-1} + nlost)) failed, $s skipped"
 exit $rc

@@ -8,6 +8,7 @@
  * the rest of the hugepage stays mapped with its data.
  */
 #include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #include "rig_host.h"
 
 
+static sigjmp_buf jb;
+static volatile int armed;
 static volatile sig_atomic_t got;
 static volatile int code;
 static void *volatile addr;
@@ -31,6 +34,21 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	addr = si->si_addr;
 	lsb = si->si_addr_lsb;
 	got++;
+	if (armed) {
+		armed = 0;
+		siglongjmp(jb, 1);
+	}
+}
+
+/* Does a load of @p raise SIGBUS? */
+static int load_faults(volatile char *p)
+{
+	if (sigsetjmp(jb, 0))
+		return 1;
+	armed = 1;
+	(void)*p;
+	armed = 0;
+	return 0;
 }
 
 FIXTURE(mce) {
@@ -54,7 +72,7 @@ FIXTURE_VARIANT_ADD(mce, keep_1g) {
 FIXTURE_SETUP(mce)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigbus,
-				.sa_flags = SA_SIGINFO };
+				.sa_flags = SA_SIGINFO | SA_NODEFER };
 
 	self->len = 1UL << variant->shift;
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
@@ -95,6 +113,9 @@ TEST_F(mce, srao_in_hugepage)
 	ASSERT_EQ(self->map + 7 * 4096, addr);
 	if (!variant->mfd_flags) {
 		/* 6.12 default: the whole hugepage is reported and unmapped. */
+		ASSERT_EQ(variant->shift, lsb);
+		ASSERT_EQ(1, load_faults(self->map + self->len - 4096));
+		ASSERT_EQ(BUS_MCEERR_AR, code);
 		ASSERT_EQ(variant->shift, lsb);
 		return;
 	}
