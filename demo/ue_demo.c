@@ -112,10 +112,10 @@ static void run(int shift, int keep)
 	long tot1 = hp(sz, "nr_hugepages"), free1 = hp(sz, "free_hugepages");
 	long stuck = (tot1 - free1) - (tot0 - free0);
 	printf("%-5s %-8s SIGBUS si_addr_lsb=%-2d  usable 4K pages: %6zu of %6zu"
-	       "  nr_hugepages -%ld at the error; after close: %ld hugepage(s) stuck in the pool, %ld offlined\n",
+	       "  nr_hugepages at the error: %+ld; after close: %ld stuck in the pool, %ld offlined\n",
 	       shift == 21 ? "2MiB" : "1GiB",
 	       keep < 0 ? "anon" : keep ? "keep" : "default",
-	       first_lsb, ok, sz / PG, tot0 - poisoned_nr, stuck, tot0 - tot1);
+	       first_lsb, ok, sz / PG, poisoned_nr - tot0, stuck, tot0 - tot1);
 }
 
 int main(int argc, char **argv)
