@@ -1,7 +1,10 @@
 #!/bin/bash
 # make bench: the keep-ue-mapped table, patched kernel (keep and default
 # policy) against the unpatched base kernel built from the same config, in
-# the same run. Writes bench/results.md.
+# the same run; then the iommufd table (bench/iommufd_bench.c, run first in
+# the same boots): map+unmap time, pin log memory and poison notification,
+# with their budgets. Writes bench/results.md.
+# Env: IOMMUFD_BENCH_N, map+unmap repetitions per kernel (default 20).
 . "$(dirname "$0")/lib.sh"
 out=$BUILD/bench
 run() {	# kernel tests -> BENCH lines
@@ -10,8 +13,11 @@ run() {	# kernel tests -> BENCH lines
 		die "bench run on $1 failed: see $out/$1/console.log"
 	grep '^BENCH' "$out/$1/tap.log"
 }
-base=$(run base ue_bench:default)
-pat=$(run linux ue_bench:default,ue_bench:keep)
+n=${IOMMUFD_BENCH_N:-20}
+t0=$SECONDS
+base=$(run base iommufd_bench:$n,ue_bench:default)
+pat=$(run linux iommufd_bench:$n,ue_bench:default,ue_bench:keep)
+say "bench: both boots took $((SECONDS - t0)) s"
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
 {
 	echo "Base: $(cat "$BUILD/linux/.git/base-version"), $(series_files | wc -l) patches; QEMU TCG, one run each;"
@@ -24,12 +30,96 @@ field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
 	echo "| k | usable bytes: base | patched default | patched keep | goal 1 GiB - k*4 KiB | inject us: base / default / keep | truncate us: base / default / keep |"
 	echo "|---|---|---|---|---|---|---|"
 	for k in 1 2 4 8; do
-		b=$(grep "k=$k " <<<"$base")
-		d=$(grep "k=$k " <<<"$pat" | head -1)
-		p=$(grep "k=$k " <<<"$pat" | tail -1)
+		b=$(grep "^BENCH k=$k " <<<"$base")
+		d=$(grep "^BENCH k=$k " <<<"$pat" | head -1)
+		p=$(grep "^BENCH k=$k " <<<"$pat" | tail -1)
 		echo "| $k | $(field usable <<<"$b") | $(field usable <<<"$d") | $(field usable <<<"$p") | $(( (1 << 30) - k * 4096 )) |" \
 			"$(field inject_us <<<"$b") / $(field inject_us <<<"$d") / $(field inject_us <<<"$p") |" \
 			"$(field offline_us <<<"$b") / $(field offline_us <<<"$d") / $(field offline_us <<<"$p") |"
 	done
 } >"$TOP/bench/results.md"
+
+# The iommufd table. A row's value (one BENCH line, key=value fields).
+row() { grep "^BENCH $1 " <<<"$2" | grep -- " $3" | head -1 || true; }
+val() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+# ratio VALUE_BASE VALUE_PATCHED BUDGET -> "ratio | <= budget | PASS/FAIL"
+ratio() {
+	awk -v b="$1" -v p="$2" -v max="$3" 'BEGIN {
+		if (b == "" || p == "" || b <= 0) {
+			printf "- | <= %s | FAIL (no result) |", max
+			exit
+		}
+		r = p / b
+		printf "%.3f | <= %s | %s |", r, max, r <= max ? "PASS" : "FAIL"
+	}'
+}
+# map+unmap row: label what budget
+map_row() {
+	local b p
+	b=$(row map_unmap "$base" "what=$2 ")
+	p=$(row map_unmap "$pat" "what=$2 ")
+	echo "| $1 | $(val median_us <<<"$b") ($(val min_us <<<"$b")) |" \
+		"$(val median_us <<<"$p") ($(val min_us <<<"$p")) |" \
+		"$(ratio "$(val median_us <<<"$b")" "$(val median_us <<<"$p")" "$3")"
+}
+# pin log row: label what budget_pct (empty: informational)
+track_cell() {
+	if [ "$(val supported <<<"$1")" != 1 ]; then
+		echo "not supported"
+	else
+		echo "$(val bytes <<<"$1") B of $(val pinned_bytes <<<"$1") B = $(val pct <<<"$1")%"
+	fi
+}
+track_row() {
+	local b p verdict
+	b=$(row track "$base" "what=$2 ")
+	p=$(row track "$pat" "what=$2 ")
+	if [ -z "$3" ]; then
+		verdict="- | informational |"
+	elif [ "$(val supported <<<"$p")" != 1 ]; then
+		verdict="<= $3% of pinned | FAIL (no result) |"
+	else
+		verdict="<= $3% of pinned | $(awk -v v="$(val pct <<<"$p")" -v max="$3" \
+			'BEGIN { print v <= max ? "PASS" : "FAIL" }') |"
+	fi
+	echo "| $1 | $(track_cell "$b") | $(track_cell "$p") | - | $verdict"
+}
+notify_cell() {
+	local runs queued us
+	if grep -q "^BENCH notify supported=0" <<<"$1"; then
+		echo "not supported"
+		return
+	fi
+	runs=$(grep -c "^BENCH notify run=" <<<"$1" || true)
+	queued=$(grep -c "^BENCH notify run=.* queued_before_return=1 " <<<"$1" || true)
+	us=$(grep "^BENCH notify run=" <<<"$1" | val madvise_us | paste -sd/ | sed 's|/| / |g')
+	echo "$queued of $runs runs (madvise us: ${us:--})"
+}
+notify_row() {
+	local runs queued verdict=FAIL
+	runs=$(grep -c "^BENCH notify run=.*madvise_ret=0 " <<<"$pat" || true)
+	queued=$(grep -c "^BENCH notify run=.* queued_before_return=1 " <<<"$pat" || true)
+	[ "$runs" -gt 0 ] && [ "$queued" -eq "$runs" ] && verdict=PASS
+	echo "| poison record queued when MADV_HWPOISON of a pinned 2 MiB keep page returns |" \
+		"$(notify_cell "$base") | $(notify_cell "$pat") | - | queued before the injecting call returns | $verdict |"
+}
+{
+	echo
+	echo "iommufd (bench/iommufd_bench.c): an IOAS with a mock domain"
+	echo "(IOMMU_TEST_OP_MOCK_DOMAIN), same boots as above, iommufd_bench first."
+	echo "Single TCG runs: one boot per kernel, so the timings carry TCG noise."
+	echo "map+unmap: IOMMU_IOAS_MAP + IOMMU_IOAS_UNMAP at IOVA 1 GiB, n=$n after one"
+	echo "warm-up, median (min) in us; the ratio is of the medians. pin log: the"
+	echo "tracking memory of the mapped pages (MD_CHECK_MAPPED out_track_bytes)"
+	echo "against the pinned bytes. Budgets are a report: the script does not fail."
+	echo
+	echo "| measurement | base | patched | patched/base | budget | result |"
+	echo "|---|---|---|---|---|---|"
+	map_row "map+unmap 1 GiB HugeTLB memfd page" hugetlb_1g 1.02
+	map_row "map+unmap 64 MiB of 4 KiB anonymous pages" anon_4k_64m 1.05
+	track_row "pin log, 1 GiB HugeTLB memfd page" hugetlb_1g 0.1
+	track_row "pin log, 64 x 2 MiB HugeTLB memfd pages" hugetlb_2m_x64 0.1
+	track_row "pin log, 64 MiB of 4 KiB anonymous pages" anon_4k_64m ""
+	notify_row
+} >>"$TOP/bench/results.md"
 cat "$TOP/bench/results.md"

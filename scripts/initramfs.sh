@@ -28,17 +28,25 @@ while read -r f _; do
 		-o "$root/tests/$name" "$src/$f" -lm
 	echo "$name" >>"$root/tests/list"
 done <"$TOP/tests/selftests.list"
-# Host-driven scenario tests of the rig, run after the selftests.
+# Host-driven scenario tests of the rig, run after the selftests
+# (IOMMU_TESTS only on request: they need the intel-iommu boot).
 for f in "$TOP"/tests/guest/*.c; do
 	[ -e "$f" ] || continue
-	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$(basename "$f" .c)" "$f"
-	echo "$(basename "$f" .c)" >>"$root/tests/list"
+	name=$(basename "$f" .c)
+	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$name" "$f"
+	[[ ",$IOMMU_TESTS," == *",$name,"* ]] || echo "$name" >>"$root/tests/list"
 done
-# Programs run only on request (rig.tests=/rig.extra=): make demo, and the
-# failure demos of make test DEMO_FAIL=fail|panic|hang.
+# Programs run only on request (rig.tests=/rig.extra=): make demo, the
+# failure demos of make test DEMO_FAIL=fail|panic|hang, and make bench (which
+# also sees the iommufd mock-domain test uAPI, iommufd_test.h).
 for f in "$TOP"/demo/*.c "$TOP"/tests/demo/*.c "$TOP"/bench/*.c; do
 	[ -e "$f" ] || continue
-	gcc $cflags -I"$src/tools/testing/selftests" -o "$root/tests/$(basename "$f" .c)" "$f"
+	inc=
+	[[ $f != "$TOP"/bench/* ]] || inc=-I$src/drivers/iommu/iommufd
+	gcc $cflags -I"$src/tools/testing/selftests" $inc -o "$root/tests/$(basename "$f" .c)" "$f"
 done
+# The series' iommufd poison sample, for make demo (built if the tree has it).
+f=$src/samples/iommufd/poison_vmm.c
+[ ! -f "$f" ] || gcc $cflags -o "$root/tests/poison_vmm" "$f"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/initramfs-$which.cpio.gz"
 say "initramfs: $(wc -l <"$root/tests/list") test programs"
