@@ -20,6 +20,8 @@ fi
 obj=$src/obj
 mkdir -p "$obj" "$CCACHE_DIR"
 frags=$(ls "$TOP"/config/*.config)
+# series.config holds options that only the patched tree has.
+[ "$which" != base ] || frags=$(echo "$frags" | grep -v '/series\.config$')
 cat $frags | sha1sum >"$obj/.frags.new"
 if ! cmp -s "$obj/.frags.new" "$obj/.frags" || [ ! -f "$obj/.config" ]; then
 	make -s -C "$src" O=obj allnoconfig >/dev/null

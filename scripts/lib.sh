@@ -12,9 +12,10 @@ export GIT_COMMITTER_NAME="keep-ue-mapped rig" GIT_COMMITTER_EMAIL="rig@localhos
 export CCACHE_DIR=${CCACHE_DIR:-/var/cache/keep-ue-mapped-ccache}
 export CCACHE_BASEDIR=$BUILD
 export CCACHE_COMPILERCHECK=content
-# Guest tests that need the intel-iommu boot (run-vm.sh VM_IOMMU=1); they are
-# not in the initramfs' default list, test.sh runs them in a boot of their own.
-IOMMU_TESTS=iommufd_vfio_poison
+# Tests (tests/guest/*.c or tests/selftests.list names) that need the
+# intel-iommu boot (run-vm.sh VM_IOMMU=1), in order; they are not in the
+# initramfs' default list, test.sh runs them in a boot of their own.
+IOMMU_TESTS=iommufd_vfio_poison,vfio_devmem_poison,vfio_devmem_mce
 
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

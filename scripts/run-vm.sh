@@ -14,13 +14,19 @@ rm -f "$out"/{console,tap,vmhost}.log "$out"/*.sock
 append="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic softlockup_panic=1"
 append+=" hugepagesz=2M hugepages=160 hugepagesz=1G hugepages=${HUGE_1G:-16}"
 append+=" ${GUEST_APPEND:-} rig.tests=$tests"
-# VM_IOMMU=1: QEMU's VT-d (before any other -device) and its edu PCI device,
-# bound to vfio-pci at boot. Not by default: in 6.12 the iommufd selftests'
-# mock devices get a registered real IOMMU's ops, and their tests fail.
+# VM_IOMMU=1: QEMU's VT-d (before any other -device), its edu PCI device,
+# bound to vfio-pci at boot, and two ivshmem-plain devices (16 MiB of host
+# shared memory as BAR2 each), bound to the vfio-ivshmem sample driver. Not
+# by default: in 6.12 the iommufd selftests' mock devices get a registered
+# real IOMMU's ops, and their tests fail.
 devices=
 if [ -n "${VM_IOMMU:-}" ]; then
 	devices="-device intel-iommu,intremap=on,caching-mode=on -device edu"
-	append="intel_iommu=on rig.vfio=1234:11e8 $append"
+	for i in 0 1; do
+		devices+=" -object memory-backend-memfd,id=ivshm$i,size=16M,share=on"
+		devices+=" -device ivshmem-plain,memdev=ivshm$i"
+	done
+	append="intel_iommu=on rig.vfio=1234:11e8,1af4:1110@vfio-ivshmem $append"
 fi
 
 timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu Skylake-Server \
