@@ -3,8 +3,13 @@
 # policy) against the unpatched base kernel built from the same config, in
 # the same run; then the iommufd table (bench/iommufd_bench.c, run first in
 # the same boots): map+unmap time, pin log memory and poison notification,
-# with their budgets. Writes bench/results.md.
-# Env: IOMMUFD_BENCH_N, map+unmap repetitions per kernel (default 20).
+# with their budgets; then the device memory table (bench/devmem_bench.c,
+# run second): memory_failure() routing of PFNs without struct page with 1
+# and 10,000 registered ranges, and memory_failure() of ordinary RAM pages,
+# base against patched. Writes bench/results.md.
+# Env: IOMMUFD_BENCH_N, map+unmap repetitions per kernel (default 20);
+# DEVMEM_BENCH_M, timed writes per configuration and round (default 2000);
+# DEVMEM_BENCH_ROUNDS (default 5).
 . "$(dirname "$0")/lib.sh"
 out=$BUILD/bench
 run() {	# kernel tests -> BENCH lines
@@ -14,9 +19,11 @@ run() {	# kernel tests -> BENCH lines
 	grep '^BENCH' "$out/$1/tap.log"
 }
 n=${IOMMUFD_BENCH_N:-20}
+dm=${DEVMEM_BENCH_M:-2000}
+dr=${DEVMEM_BENCH_ROUNDS:-5}
 t0=$SECONDS
-base=$(run base iommufd_bench:$n,ue_bench:default)
-pat=$(run linux iommufd_bench:$n,ue_bench:default,ue_bench:keep)
+base=$(run base iommufd_bench:$n,devmem_bench:$dm:$dr,ue_bench:default)
+pat=$(run linux iommufd_bench:$n,devmem_bench:$dm:$dr,ue_bench:default,ue_bench:keep)
 say "bench: both boots took $((SECONDS - t0)) s"
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
 {
@@ -121,5 +128,51 @@ notify_row() {
 	track_row "pin log, 64 x 2 MiB HugeTLB memfd pages" hugetlb_2m_x64 0.1
 	track_row "pin log, 64 MiB of 4 KiB anonymous pages" anon_4k_64m ""
 	notify_row
+} >>"$TOP/bench/results.md"
+
+# The device memory table. ns_cell LINE -> "median (min-max)" or $2
+ns_cell() {
+	if [ -z "$(val median_ns <<<"$1")" ]; then
+		echo "${2:--}"
+	else
+		echo "$(val median_ns <<<"$1") ($(val min_ns <<<"$1")-$(val max_ns <<<"$1"))"
+	fi
+}
+devmem_rows() {
+	local r1 r10k ub u1 u10k rb rp hits got="no result" verdict=FAIL
+	r1=$(row devmem_route "$pat" "ranges=1 ")
+	r10k=$(row devmem_route "$pat" "ranges=10000 ")
+	ub=$(row devmem_unowned "$base" "ranges=0 ")
+	u1=$(row devmem_unowned "$pat" "ranges=1 ")
+	u10k=$(row devmem_unowned "$pat" "ranges=10000 ")
+	rb=$(row devmem_ram "$base" "what=anon_4k ")
+	rp=$(row devmem_ram "$pat" "what=anon_4k ")
+	hits=$(grep "^BENCH devmem_hits " <<<"$pat" || true)
+	echo "| PFN in the only registered range (hard_offline_page) | not supported | $(ns_cell "$r1" "no result") | - | - | reference |"
+	echo "| PFN in the middle one of 10,000 registered ranges | not supported | $(ns_cell "$r10k" "no result") |" \
+		"10,000 / 1 range: $(ratio "$(val median_ns <<<"$r1")" "$(val median_ns <<<"$r10k")" 2.0)"
+	echo "| unowned PFN (ENXIO), patched with 1 / 10,000 ranges | $(ns_cell "$ub") |" \
+		"$(ns_cell "$u1") / $(ns_cell "$u10k") | - | - | informational |"
+	[ "$(val ok <<<"$hits")" = 1 ] && verdict=PASS
+	[ -z "$hits" ] || got="$(val got <<<"$hits") of $(val expected <<<"$hits")"
+	echo "| pfn-range-total-hits grew by the successful writes | - | $got | - | equal | $verdict |"
+	echo "| anonymous 4 KiB RAM page (corrupt-pfn), 512 pages per round | $(ns_cell "$rb" "no result") |" \
+		"$(ns_cell "$rp" "no result") | patched / base: $(ratio "$(val median_ns <<<"$rb")" "$(val median_ns <<<"$rp")" 1.10)"
+}
+{
+	echo
+	echo "Device memory without struct page (bench/devmem_bench.c), same boots,"
+	echo "run after iommufd_bench. ns per memory_failure() call, including the"
+	echo "write(2) to its sysfs or debugfs file. Routing: hard_offline_page of a PFN"
+	echo "in a hwpoison-inject test range (its owner only counts), with 1 and with"
+	echo "10,000 registered ranges of 16 PFNs; unowned: a PFN in no range. The two"
+	echo "configurations alternate over $dr rounds of $dm timed writes (after 100"
+	echo "untimed); RAM: corrupt-pfn of each page of a fresh mapping, $dr rounds."
+	echo "Cells: the median of the round medians (min-max of the round medians:"
+	echo "the noise); ratios are of the medians."
+	echo
+	echo "| memory_failure() of | base | patched | ratio | budget | result |"
+	echo "|---|---|---|---|---|---|"
+	devmem_rows
 } >>"$TOP/bench/results.md"
 cat "$TOP/bench/results.md"
