@@ -15,7 +15,9 @@ export CCACHE_COMPILERCHECK=content
 # Tests (tests/guest/*.c or tests/selftests.list names) that need the
 # intel-iommu boot (run-vm.sh VM_IOMMU=1), in order; they are not in the
 # initramfs' default list, test.sh runs them in a boot of their own.
-IOMMU_TESTS=iommufd_vfio_poison,vfio_devmem_poison,vfio_devmem_mce
+# A real machine check taints the kernel, which turns lockdep off: the tests
+# that inject one come after those that do not.
+IOMMU_TESTS=vfio_devmem_poison,iommufd_vfio_poison,vfio_devmem_mce
 
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
