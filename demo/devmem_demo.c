@@ -36,12 +36,11 @@
 #include <linux/vfio.h>
 
 #include "rig_host.h"
+#include "rig_vfio.h"
 
-#define PCI_DEVS "/sys/bus/pci/devices/"
 #define HARD_OFFLINE "/sys/devices/system/memory/hard_offline_page"
 #define IVSHMEM_ID "0x1af4:0x1110"
 #define PG 4096UL
-#define SZ_2M (2UL << 20)
 #define BAR2 VFIO_PCI_BAR2_REGION_INDEX
 #define MAX_DEVS 4
 #define MAX_RECORDS 4096
@@ -146,25 +145,6 @@ static int check(char *map, uint64_t from, uint64_t to, uint64_t skip)
 	return bad;
 }
 
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
-static int read_str(const char *path, char *buf, int len)
-{
-	FILE *f = fopen(path, "r");
-	int ok = f && fgets(buf, len, f);
-
-	if (f)
-		fclose(f);
-	buf[ok ? strcspn(buf, "\n") : 0] = 0;
-	return ok ? 0 : -1;
-}
-
 static int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY), n, err;
@@ -175,19 +155,6 @@ static int write_str(const char *path, const char *s)
 	err = errno;
 	close(fd);
 	return n < 0 ? -err : 0;
-}
-
-/* Name of the driver bound to @bdf in @drv, "" if none. */
-static void driver_of(const char *bdf, char *drv, int len)
-{
-	char path[300], link[300], *p;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PCI_DEVS "%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	link[n > 0 ? n : 0] = 0;
-	p = strrchr(link, '/');
-	snprintf(drv, len, "%s", p ? p + 1 : "");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -222,26 +189,6 @@ static int find_ivshmem(char bdf[][32])
 	return n;
 }
 
-/* Physical address and size of BAR2 of @bdf from sysfs, 0 if none. */
-static uint64_t bar2_phys(const char *bdf, uint64_t *size)
-{
-	unsigned long long start = 0, end = 0, flags;
-	char path[300], line[128];
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), PCI_DEVS "%s/resource", bdf);
-	f = fopen(path, "r");
-	for (i = 0; f && i <= BAR2; i++)
-		if (!fgets(line, sizeof(line), f) ||
-		    sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = 0;
-	if (f)
-		fclose(f);
-	*size = start ? end - start + 1 : 0;
-	return start;
-}
-
 /* memory_failure() at @pa through hard_offline_page: 0 or -errno. */
 static int inject(uint64_t pa)
 {
@@ -270,39 +217,6 @@ static bool logged_outside(uint64_t pa)
 	return found;
 }
 
-/* The eventfd's counter after up to @ms, 0 if it was not signalled. */
-static uint64_t wait_efd(int efd, int ms)
-{
-	struct pollfd p = { .fd = efd, .events = POLLIN };
-	uint64_t v = 0;
-
-	if (poll(&p, 1, ms) != 1 || read(efd, &v, sizeof(v)) != sizeof(v))
-		return 0;
-	return v;
-}
-
-/* Map @len bytes of @fd at @off at a 2 MiB aligned address. */
-static char *map_aligned(int fd, uint64_t off, size_t len)
-{
-	char *area, *p;
-
-	area = mmap(NULL, len + SZ_2M, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (area == MAP_FAILED)
-		return NULL;
-	p = (char *)(((uintptr_t)area + SZ_2M - 1) & ~(SZ_2M - 1));
-	if (mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 fd, off) == MAP_FAILED) {
-		munmap(area, len + SZ_2M);
-		return NULL;
-	}
-	if (p > area)
-		munmap(area, p - area);
-	if (area + SZ_2M > p)
-		munmap(p + len, area + SZ_2M - p);
-	return p;
-}
-
 /*
  * The unpatched kernel: BAR2 of @bdf, without a driver, mapped from sysfs
  * resource2 as any root process can. An error at @off is memory outside
@@ -319,7 +233,7 @@ static void case_sysfs(const char *bdf, uint64_t off)
 	driver_of(bdf, drv, sizeof(drv));
 	if (!expect(!*drv, "%s bound to %s: expected no driver", bdf, drv))
 		return;
-	pa = bar2_phys(bdf, &size);
+	pa = bar_phys(bdf, BAR2, &size);
 	if (!expect(pa && size > off, "%s: no BAR2", bdf))
 		return;
 	printf("%s ivshmem, no driver; BAR2: %llu MiB at %#llx, mapped from sysfs resource2\n",
@@ -370,24 +284,6 @@ struct dev {
 	uint64_t bar;		/* BAR2's offset in the device fd */
 };
 
-/* The number N of @bdf's VFIO cdev /dev/vfio/devices/vfioN, or -1. */
-static int vfio_cdev(const char *bdf)
-{
-	char path[300];
-	struct dirent *d;
-	DIR *dir;
-	int n = -1;
-
-	snprintf(path, sizeof(path), PCI_DEVS "%s/vfio-dev", bdf);
-	dir = opendir(path);
-	while (dir && (d = readdir(dir)))
-		if (sscanf(d->d_name, "vfio%d", &n) == 1)
-			break;
-	if (dir)
-		closedir(dir);
-	return n;
-}
-
 /* cdev, iommufd, an IOAS, BAR2, PCI_COMMAND_MEMORY on: 0 or -1. */
 static int dev_open(struct dev *d, const char *bdf)
 {
@@ -415,7 +311,7 @@ static int dev_open(struct dev *d, const char *bdf)
 	if (!expect(!ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at),
 		    "%s: attach: %s", path, strerror(errno)))
 		return -1;
-	d->pa = bar2_phys(bdf, &d->size);
+	d->pa = bar_phys(bdf, BAR2, &d->size);
 	ri.index = BAR2;
 	if (!expect(d->pa && !ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &ri) &&
 		    ri.size == d->size && d->size >= 8 * SZ_2M, "%s: no BAR2", bdf))
@@ -483,7 +379,7 @@ static void case_closed(const char *bdf, uint64_t off)
 	uint64_t pa, size;
 	int ret;
 
-	pa = bar2_phys(bdf, &size);
+	pa = bar_phys(bdf, BAR2, &size);
 	if (!expect(pa && size > off, "%s: no BAR2", bdf))
 		return;
 	reset_sigbus();

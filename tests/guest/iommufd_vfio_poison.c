@@ -24,12 +24,11 @@
 
 #include "kselftest_harness.h"
 #include "rig_host.h"
+#include "rig_vfio.h"
 
-#define SZ_2M (1ULL << 21)
 #define SZ_1G (1ULL << 30)
 #define IOVA (4ULL << 30)	/* 1 GiB aligned, below QEMU's 39-bit limit */
 #define EDU "0x1234:0x11e8"
-#define PCI "/sys/bus/pci/devices/"
 #define NR_1G "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
 
 static volatile int sig_got, sig_code, sig_lsb;
@@ -41,17 +40,6 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	sig_addr = si->si_addr;
 	sig_lsb = si->si_addr_lsb;
 	sig_got++;
-}
-
-static int read_str(const char *path, char *buf, int len)
-{
-	FILE *f = fopen(path, "r");
-	int ok = f && fgets(buf, len, f);
-
-	if (f)
-		fclose(f);
-	buf[ok ? strcspn(buf, "\n") : 0] = 0;
-	return ok ? 0 : -1;
 }
 
 static long nr_1g(void)
@@ -66,14 +54,14 @@ static int find_edu(char *bdf)
 {
 	char path[300], id[32], dev[32];
 	struct dirent *d;
-	DIR *dir = opendir(PCI);
+	DIR *dir = opendir(PCI_DEVS);
 	int ret = -1;
 
 	while (dir && ret && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), PCI "%s/vendor", d->d_name);
+		snprintf(path, sizeof(path), PCI_DEVS "%s/vendor", d->d_name);
 		if (read_str(path, id, sizeof(id)))
 			continue;
-		snprintf(path, sizeof(path), PCI "%s/device", d->d_name);
+		snprintf(path, sizeof(path), PCI_DEVS "%s/device", d->d_name);
 		if (read_str(path, dev, sizeof(dev)))
 			continue;
 		strcat(id, ":");
@@ -85,36 +73,6 @@ static int find_edu(char *bdf)
 	if (dir)
 		closedir(dir);
 	return ret;
-}
-
-/* Name of the driver bound to @bdf in @drv, "" if none. */
-static void driver_of(const char *bdf, char *drv, int len)
-{
-	char path[300], link[300];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), PCI "%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	link[n > 0 ? n : 0] = 0;
-	snprintf(drv, len, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : "");
-}
-
-/* The number N of @bdf's VFIO cdev /dev/vfio/devices/vfioN, or -1. */
-static int vfio_cdev(const char *bdf)
-{
-	char path[300];
-	struct dirent *d;
-	DIR *dir;
-	int n = -1;
-
-	snprintf(path, sizeof(path), PCI "%s/vfio-dev", bdf);
-	dir = opendir(path);
-	while (dir && (d = readdir(dir)))
-		if (sscanf(d->d_name, "vfio%d", &n) == 1)
-			break;
-	if (dir)
-		closedir(dir);
-	return n;
 }
 
 /* A leaf (last-level entry) of the IOMMU page table. */

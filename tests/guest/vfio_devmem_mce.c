@@ -38,11 +38,10 @@
 
 #include "kselftest_harness.h"
 #include "rig_host.h"
+#include "rig_vfio.h"
 
-#define PCI_DEVS "/sys/bus/pci/devices/"
 #define IVSHMEM_ID "0x1af4:0x1110"
 #define PG 4096UL
-#define SZ_2M (2UL << 20)
 #define BAR2 VFIO_PCI_BAR2_REGION_INDEX
 #define MAX_RECORDS 8192
 #define WAIT_MS 20000
@@ -105,25 +104,6 @@ static uint64_t pattern(uint64_t seed, uint64_t off)
 	return seed ^ (off * 0x9e3779b97f4a7c15ULL);
 }
 
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
-
-static int read_str(const char *path, char *buf, int len)
-{
-	FILE *f = fopen(path, "r");
-	int ok = f && fgets(buf, len, f);
-
-	if (f)
-		fclose(f);
-	buf[ok ? strcspn(buf, "\n") : 0] = 0;
-	return ok ? 0 : -1;
-}
-
 /* The first ivshmem device bound to vfio-ivshmem (by BDF) in @bdf, 0 if any. */
 static int find_ivshmem(char *bdf)
 {
@@ -153,42 +133,6 @@ static int find_ivshmem(char *bdf)
 	if (dir)
 		closedir(dir);
 	return *bdf ? 0 : -1;
-}
-
-static int vfio_cdev(const char *bdf)
-{
-	char path[300];
-	struct dirent *d;
-	DIR *dir;
-	int n = -1;
-
-	snprintf(path, sizeof(path), PCI_DEVS "%s/vfio-dev", bdf);
-	dir = opendir(path);
-	while (dir && (d = readdir(dir)))
-		if (sscanf(d->d_name, "vfio%d", &n) == 1)
-			break;
-	if (dir)
-		closedir(dir);
-	return n;
-}
-
-/* Physical address of BAR2 of @bdf from sysfs (line 3 of resource), or 0. */
-static uint64_t bar2_phys(const char *bdf)
-{
-	unsigned long long start = 0, end, flags;
-	char path[300], line[128];
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), PCI_DEVS "%s/resource", bdf);
-	f = fopen(path, "r");
-	for (i = 0; f && i <= BAR2; i++)
-		if (!fgets(line, sizeof(line), f) ||
-		    sscanf(line, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = 0;
-	if (f)
-		fclose(f);
-	return start;
 }
 
 static struct vfio_mem_poison_record records[MAX_RECORDS];
@@ -230,39 +174,6 @@ static int listed(int n, uint64_t off)
 	return 0;
 }
 
-/* Wait for the eventfd: its counter, 0 on timeout. */
-static uint64_t wait_efd(int efd, int ms)
-{
-	struct pollfd p = { .fd = efd, .events = POLLIN };
-	uint64_t v = 0;
-
-	if (poll(&p, 1, ms) != 1 || read(efd, &v, sizeof(v)) != sizeof(v))
-		return 0;
-	return v;
-}
-
-/* Map all of BAR2 at a 2 MiB aligned address: PMD mappings are possible. */
-static char *map_bar2(int fd, uint64_t bar, size_t len)
-{
-	char *area, *p;
-
-	area = mmap(NULL, len + SZ_2M, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (area == MAP_FAILED)
-		return NULL;
-	p = (char *)(((uintptr_t)area + SZ_2M - 1) & ~(SZ_2M - 1));
-	if (mmap(p, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 fd, bar) == MAP_FAILED) {
-		munmap(area, len + SZ_2M);
-		return NULL;
-	}
-	if (p > area)
-		munmap(area, p - area);
-	if (area + SZ_2M > p)
-		munmap(p + len, area + SZ_2M - p);
-	return p;
-}
-
 FIXTURE(devmem_mce) {
 	char bdf[32];
 	int fd, iommufd, efd;
@@ -301,7 +212,7 @@ FIXTURE_SETUP(devmem_mce)
 	at.pt_id = alloc.out_ioas_id;
 	ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at));
 
-	self->pa = bar2_phys(self->bdf);
+	self->pa = bar_phys(self->bdf, BAR2, NULL);
 	ASSERT_NE(0, self->pa);
 	ri.index = BAR2;
 	ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_GET_REGION_INFO, &ri));
@@ -381,7 +292,7 @@ TEST_F_TIMEOUT(devmem_mce, keep_mapped, 300)
 	ASSERT_EQ(0, set_policy(self->fd, VFIO_MEM_POISON_KEEP_MAPPED,
 				self->efd));
 
-	self->map = map_bar2(self->fd, self->bar, self->size);
+	self->map = map_aligned(self->fd, self->bar, self->size);
 	map = self->map;
 	ASSERT_NE(NULL, map);
 	self->maplen = self->size;
@@ -413,7 +324,7 @@ TEST_F_TIMEOUT(devmem_mce, keep_mapped, 300)
 	ASSERT_EQ(0, flt);
 	ASSERT_EQ(0, bad);
 
-	self->map2 = map_bar2(self->fd, self->bar, self->size);
+	self->map2 = map_aligned(self->fd, self->bar, self->size);
 	ASSERT_NE(NULL, self->map2);
 	ASSERT_EQ(0, load_faults(self->map2 + off - PG, &v));
 	ASSERT_EQ(pattern(seed, off - PG), v);
@@ -470,7 +381,7 @@ TEST_F_TIMEOUT(devmem_mce, default_early_kill, 120)
 	ASSERT_TRUE(listed(n, off));
 
 	/* a new mapping faults at the page */
-	self->map2 = map_bar2(self->fd, self->bar, self->size);
+	self->map2 = map_aligned(self->fd, self->bar, self->size);
 	ASSERT_NE(NULL, self->map2);
 	ASSERT_EQ(1, load_faults(self->map2 + off, &v));
 	ASSERT_EQ(1, sigbus.count);
