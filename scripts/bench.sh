@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 out=$BUILD/bench
 run() {	# kernel tests -> BENCH lines
-	GUEST_APPEND="loglevel=2" VM_TIMEOUT=900 "$TOP/scripts/run-vm.sh" "$BUILD/bzImage-$1" \
+	PLANS=0 GUEST_APPEND="loglevel=2 log_buf_len=16M rig.dmesg=1" VM_TIMEOUT=900 "$TOP/scripts/run-vm.sh" "$BUILD/bzImage-$1" \
 		"$BUILD/initramfs-linux.cpio.gz" "$out/$1" "$2" >/dev/null ||
 		die "bench run on $1 failed: see $out/$1/console.log"
 	grep '^BENCH' "$out/$1/tap.log"

@@ -9,7 +9,7 @@ out=$BUILD/demo
 base=$(cat "$BUILD/linux/.git/base-version")
 rc=0
 show() {
-	VM_TIMEOUT=600 "$TOP/scripts/run-vm.sh" "$BUILD/bzImage-$1" \
+	PLANS=0 VM_TIMEOUT=600 "$TOP/scripts/run-vm.sh" "$BUILD/bzImage-$1" \
 		"$BUILD/initramfs-linux.cpio.gz" "$out/${3:-$1}" "$2" >/dev/null || {
 		say "(the $1 run reported a problem: see $out/${3:-$1}/console.log)"
 		rc=1

@@ -17,7 +17,18 @@ export CCACHE_COMPILERCHECK=content
 # initramfs' default list, test.sh runs them in a boot of their own.
 # A real machine check taints the kernel, which turns lockdep off: the tests
 # that inject one come after those that do not.
-IOMMU_TESTS=vfio_devmem_poison,iommufd_vfio_poison,vfio_devmem_mce
+IOMMU_TESTS=vfio_devmem_poison,iommufd_vfio_poison:-T:keep_1g_mce
+IOMMU_TESTS+=,iommufd_vfio_poison:-t:keep_1g_mce,vfio_devmem_mce
+# What the KASAN boot runs (the intel-iommu tests get a KASAN boot of their
+# own): the fail_nth suite, the poison tests of the iommufd suite (races with
+# map/unmap and close among them), the HugeTLB policy (its truncate race)
+# and the PFN registry (its add/del race).
+KASAN_TESTS=iommufd_fail_nth,iommufd:-f:iommufd_poison:-f:iommufd_poison_keep
+KASAN_TESTS+=:-f:iommufd_poison_api,hugetlb_ue_policy,hwpoison_pfn_range
+# The test entries that inject real machine checks; run-vm.sh fails a boot
+# in which anything else runs after the first one.
+MCE_TESTS="mce_scenario mce_scenario:-v:default_2m:-v:default_1g"
+MCE_TESTS+=" iommufd_vfio_poison:-t:keep_1g_mce vfio_devmem_mce"
 
 say() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
